@@ -1,0 +1,1 @@
+"""Aggregation with confidence intervals, paired overheads, tables and plots. Runs no simulations."""

@@ -1,0 +1,50 @@
+"""The ``zsim`` command line: thin typer commands over the Python API.
+
+Every command turns :class:`zsim.errors.InputError` into one line on stderr and exit code 2.
+Sub-command groups live beside the code they drive (``zsim/<area>/cli.py``) and are added below.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from zsim import list_cli
+from zsim.errors import EXIT_BAD_INPUT, InputError
+from zsim.run_cli import register_run_commands
+
+app = typer.Typer(
+    name="zsim",
+    help="Simulate and benchmark zero-trust controls on AI infrastructure.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# --- sub-command groups (one line each; keep this block sorted) -------------------------------------------
+app.add_typer(list_cli.app, name="list")
+
+register_run_commands(app)
+
+
+def main() -> None:
+    """Console entry point: bad input is one line on stderr and exit code 2, never a traceback."""
+    try:
+        rc = app(standalone_mode=False)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors carry their own exit code (2)
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(rc if isinstance(rc, int) else 0)

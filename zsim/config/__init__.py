@@ -1,0 +1,1 @@
+"""Configuration models (pydantic, strict) and their loaders."""

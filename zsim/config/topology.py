@@ -1,0 +1,34 @@
+"""Topology: the platform's hardware and components, shared by every experiment that names it.
+
+Each section is owned by the platform module that simulates it; the section model is imported from there so the
+schema lives beside the code that reads it. A topology file may hold any subset of sections.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+
+from zsim.config.base import StrictModel
+from zsim.errors import InputError, from_validation_error
+from zsim.platform.network import NetworkSpec
+from zsim.yamlio import load_yaml_file
+
+
+class TopologyConfig(StrictModel):
+    name: str = Field(min_length=1)
+    description: str = ""
+    network: NetworkSpec = NetworkSpec()
+    # --- sections owned by platform modules (add yours here) ---------------------------------------------
+
+
+def load_topology(path: str | Path) -> TopologyConfig:
+    path = Path(path)
+    data = load_yaml_file(path)
+    if not isinstance(data, dict):
+        raise InputError("a topology file must be a mapping", file=path)
+    try:
+        return TopologyConfig.model_validate(data)
+    except ValidationError as exc:
+        raise from_validation_error(exc, file=path) from None

@@ -1,0 +1,36 @@
+"""Simulate one run: build a simpy Environment, start every workload, run it, collect metrics.
+
+No I/O, no printing, no global state: the same RunSpec gives the same metrics, whichever process runs it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import simpy
+
+from zsim.config.experiment import Experiment
+from zsim.engine.workload import RunContext, workload_models
+from zsim.rng import SeedTree
+from zsim.runner.spec import RunResult, RunSpec
+
+
+def simulate(experiment: Experiment, spec: RunSpec) -> RunResult:
+    started = time.perf_counter()
+    tier = next(t for t in experiment.tiers if t.name == spec.tier)
+    seeds = SeedTree(spec.root_seed).replication(spec.replication)
+    ctx = RunContext(
+        topology=experiment.topology, controls=tier.controls, seeds=seeds, base_dir=experiment.base_dir
+    )
+    env = simpy.Environment()
+    models = workload_models()
+    for name, config in experiment.workloads.items():
+        ctx.models[name] = models[name](config, ctx)
+    for model in ctx.models.values():
+        model.start(env)
+    env.run()
+    metrics: dict[str, float] = {}
+    for name, model in ctx.models.items():
+        for metric, value in model.metrics().items():
+            metrics[f"{name}.{metric}"] = float(value)
+    return RunResult(spec, seeds.seed, metrics, list(ctx.warnings), time.perf_counter() - started)

@@ -1,0 +1,1 @@
+"""Expanding experiments into runs, executing them, and storing the results."""
