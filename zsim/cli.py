@@ -11,7 +11,9 @@ import sys
 import typer
 
 from zsim import list_cli
+from zsim.audit import cli as audit_cli
 from zsim.errors import EXIT_BAD_INPUT, InputError
+from zsim.identity import cli as identity_cli
 from zsim.run_cli import register_run_commands
 
 app = typer.Typer(
@@ -23,6 +25,8 @@ app = typer.Typer(
 )
 
 # --- sub-command groups (one line each; keep this block sorted) -------------------------------------------
+app.add_typer(audit_cli.app, name="audit")
+app.add_typer(identity_cli.app, name="identity")
 app.add_typer(list_cli.app, name="list")
 
 register_run_commands(app)
@@ -40,11 +44,11 @@ def main() -> None:
     except typer.Abort:
         print("aborted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # click usage errors carry their own exit code (2)
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:
+        # click usage errors (typer vendors its own click) carry a message and exit code 2
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)

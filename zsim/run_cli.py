@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,7 @@ from zsim import api
 from zsim.analysis.tables import print_tables, tier_tables, validation_table
 from zsim.validate import validate_file
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 

@@ -79,9 +79,11 @@ def parse_size_bytes(text: str | float | int) -> float:
 def parse_rate_Bps(text: str | float | int) -> float:
     """Bandwidth in bytes/s: ``"400 Gb/s"`` → 5e10; ``"25 GB/s"`` → 2.5e10; a bare number is bytes/s."""
     num, unit = _split(text, "bandwidth")
-    unit = _RATE_ALIASES.get(unit, unit)
-    base = unit.removesuffix("/s")
-    if unit and not unit.endswith("/s") and unit not in _RATE_ALIASES.values():
+    if unit in _RATE_ALIASES:
+        base = _RATE_ALIASES[unit]
+    elif unit.endswith("/s") or not unit:
+        base = unit.removesuffix("/s")
+    else:
         raise UnitError(f"bandwidth {text!r} needs a per-second unit such as Gb/s or GB/s")
     if base not in _SIZE_BYTES:
         raise UnitError(f"unknown bandwidth unit {unit!r} in {text!r} (use Gb/s, GB/s, GiB/s, Mb/s)")

@@ -1,8 +1,11 @@
 """Safe YAML loading: ``yaml.SafeLoader`` only, strict UTF-8, bounded size and bounded alias expansion.
 
-An alias bomb ("billion laughs") composes into a small graph of shared nodes, but anything that walks the loaded
-data (validation, JSON output) expands it. We measure the expanded size on the composed node graph, with
-memoisation, before constructing any Python object, and refuse documents that would expand past a limit.
+An alias bomb ("billion laughs") composes into a small graph of shared nodes, but anything that walks the
+loaded data (validation, JSON output) expands it. We measure the expanded size on the composed node graph,
+with memoisation, before constructing any Python object, and refuse documents that would expand past a limit.
+
+``iter_documents(..., fast=True)`` parses with libyaml where PyYAML has it (same safe tags, same duplicate-key
+and alias rules, same results), for bulk input such as a folder of Kubernetes manifests.
 """
 
 from __future__ import annotations
@@ -43,11 +46,99 @@ class _StrictLoader(_StrictMappings, yaml.SafeLoader):
     """SafeLoader that rejects duplicate mapping keys."""
 
 
-# libyaml's parser with the same (Python) safe constructor and the same duplicate-key rule: ~7x faster on
-# manifest-sized inputs. Falls back to the pure-Python loader where PyYAML was built without libyaml.
+_TAG = "tag:yaml.org,2002:"
+_PLAIN_SCALARS = frozenset(_TAG + t for t in ("null", "bool", "int", "float", "timestamp"))
+
+
+class _DirectConstruction:
+    """Mixin: build str/map/seq documents directly; same results, same duplicate-key rule.
+
+    PyYAML's constructor drives every mapping and sequence through a generator; on manifest-sized input that
+    is the largest cost once libyaml parses. Here str/map/seq nodes are built by a plain recursion (one object
+    per aliased node, as PyYAML does); other scalar tags use SafeConstructor functions, and anything else
+    (merge keys, !!set, !!omap, !!binary, unknown tags) goes through the normal strict path.
+    """
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        try:
+            return self._direct(node, {})
+        finally:
+            self.constructed_objects = {}  # type: ignore[attr-defined]
+            self.recursive_objects = {}  # type: ignore[attr-defined]
+            self.deep_construct = False  # type: ignore[attr-defined]
+
+    def _direct(self, node: yaml.Node, memo: dict[int, Any]) -> Any:
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _TAG + "str":
+                return node.value
+            if tag in _PLAIN_SCALARS:
+                return self.yaml_constructors[tag](self, node)  # type: ignore[attr-defined]
+            return self.construct_object(node, deep=True)  # type: ignore[attr-defined]
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if isinstance(node, yaml.SequenceNode) and tag == _TAG + "seq":
+            items: list[Any] = []
+            memo[key] = items
+            items.extend(self._direct(child, memo) for child in node.value)
+            return items
+        if isinstance(node, yaml.MappingNode) and tag == _TAG + "map":
+            mapping: dict[Any, Any] = {}
+            memo[key] = mapping
+            for key_node, value_node in node.value:
+                if key_node.tag == _TAG + "merge":
+                    del memo[key]  # merge keys: let PyYAML's strict path build the whole mapping
+                    break
+                k = self._direct(key_node, memo)
+                try:
+                    duplicate = k in mapping
+                except TypeError:
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping", node.start_mark, "found unhashable key",
+                        key_node.start_mark,
+                    ) from None
+                if duplicate:
+                    mark = key_node.start_mark
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {k!r} (line {mark.line + 1})", mark
+                    )
+                mapping[k] = self._direct(value_node, memo)
+            else:
+                return mapping
+        value = self.construct_object(node, deep=True)  # type: ignore[attr-defined]
+        memo[key] = value
+        return value
+
+
+class _CachedResolution:
+    """Mixin: memoise implicit scalar resolution (libyaml calls back into Python for every scalar).
+
+    Safe loaders have no path resolvers, so a scalar's tag depends only on its value and implicit flags.
+    """
+
+    _cache: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:  # type: ignore[attr-defined]
+            return super().resolve(kind, value, implicit)  # type: ignore[misc]
+        key = (value, implicit)
+        tag = self._cache.get(key)
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)  # type: ignore[misc]
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[key] = tag
+        return tag
+
+
+# libyaml's parser, the same safe constructor functions and the same duplicate-key rule, built directly: ~8x
+# faster on manifest-sized input. Falls back to the pure-Python loader where PyYAML has no libyaml.
 _FastStrictLoader: type = _StrictLoader
 if yaml.__with_libyaml__:
-    _FastStrictLoader = type("_FastStrictLoader", (_StrictMappings, yaml.CSafeLoader), {})
+    _FastStrictLoader = type(
+        "_FastStrictLoader", (_DirectConstruction, _CachedResolution, _StrictMappings, yaml.CSafeLoader), {}
+    )
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int], limit: int) -> int:
@@ -105,7 +196,8 @@ def iter_documents(
             node = loader.get_node()
             if node is None:
                 continue
-            if _expanded_size(node, {}, max_nodes) > max_nodes:
+            # Without an anchor ('&') there can be no alias, so nothing to expand: skip the walk.
+            if "&" in text and _expanded_size(node, {}, max_nodes) > max_nodes:
                 raise InputError(
                     f"YAML expands to more than {max_nodes} nodes through aliases (alias bomb?)", file=source
                 )

@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from zsim.config.base import StrictModel
 from zsim.config.costs import load_cost_profile
+from zsim.config.sweep import SweepSpec, apply_path, expand_points
 from zsim.config.tiers import TierSpec, build_control_set, catalog, load_tier_file, resolve_settings
 from zsim.config.topology import TopologyConfig, load_topology
 from zsim.controls.registry import ControlSet
@@ -37,6 +38,7 @@ class ValidationRow(StrictModel):
     kind: Literal["published", "analytic"] = "published"
     source: str = Field(min_length=1)
     label: str = ""
+    point: str | None = None
 
 
 class ExperimentConfig(StrictModel):
@@ -51,6 +53,7 @@ class ExperimentConfig(StrictModel):
     overrides: dict[str, dict[str, Any]] = Field(default_factory=dict)
     workloads: dict[str, dict[str, Any]] = Field(default_factory=dict)
     validation: list[ValidationRow] = Field(default_factory=list)
+    sweep: SweepSpec | None = None
 
     @model_validator(mode="after")
     def _names_unique(self) -> ExperimentConfig:
@@ -69,14 +72,34 @@ class ResolvedTier:
 
 
 @dataclass
+class Point:
+    """One sweep point (the only one, labelled "", without a sweep): its resolved tiers and workloads."""
+
+    label: str
+    values: dict[str, Any]
+    tiers: list[ResolvedTier]
+    workloads: dict[str, StrictModel]
+
+
+@dataclass
 class Experiment:
     """A validated experiment, ready to expand into runs."""
 
     path: Path
     config: ExperimentConfig
     topology: TopologyConfig
-    tiers: list[ResolvedTier]
-    workloads: dict[str, StrictModel]
+    points: list[Point]
+
+    @property
+    def tiers(self) -> list[ResolvedTier]:
+        return self.points[0].tiers
+
+    @property
+    def workloads(self) -> dict[str, StrictModel]:
+        return self.points[0].workloads
+
+    def point(self, label: str) -> Point:
+        return next(p for p in self.points if p.label == label)
 
     @property
     def base_dir(self) -> Path:
@@ -90,7 +113,7 @@ class Experiment:
         payload = {
             "experiment": self.config.model_dump(mode="json"),
             "topology": self.topology.model_dump(mode="json"),
-            "tiers": {t.name: t.controls.describe() for t in self.tiers},
+            "tiers": {p.label: {t.name: t.controls.describe() for t in p.tiers} for p in self.points},
         }
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()
@@ -115,12 +138,53 @@ def load_experiment(path: str | Path, *, replications: int | None = None, seed: 
             update={k: v for k, v in (("replications", replications), ("seed", seed)) if v is not None}
         )
     try:
-        return _resolve(path, cfg)
+        if cfg.sweep is None:
+            return _resolve(path, cfg, "", {})
+        return _resolve_sweep(path, data, cfg)
     except InputError as exc:
         raise exc.with_file(path) from None
 
 
-def _resolve(path: Path, cfg: ExperimentConfig) -> Experiment:
+def _resolve_sweep(path: Path, data: dict[str, Any], cfg: ExperimentConfig) -> Experiment:
+    assert cfg.sweep is not None
+    raw = {k: v for k, v in data.items() if k != "sweep"}
+    points: list[Point] = []
+    first: Experiment | None = None
+    for i, (label, values) in enumerate(expand_points(cfg.sweep)):
+        doc = raw
+        for key, value in values.items():
+            where = f"sweep.grid.{key}" if key in cfg.sweep.grid else f"sweep.points[{i - _n_grid(cfg)}].set.{key}"
+            doc = apply_path(doc, key, value, field=where)
+            try:
+                point_cfg = ExperimentConfig.model_validate({**doc, "sweep": None})
+            except ValidationError as exc:
+                err = from_validation_error(exc)
+                raise InputError(f"{err.field or ''}: {err.message}".strip(": "), field=where) from None
+        point_cfg = point_cfg.model_copy(update={"replications": cfg.replications, "seed": cfg.seed})
+        try:
+            resolved = _resolve(path, point_cfg, label, values)
+        except InputError as exc:
+            raise InputError(f"{exc.field or ''}: {exc.message}".strip(": "), field=f"sweep ({label})") from None
+        first = first or resolved
+        points.extend(resolved.points)
+    assert first is not None
+    labels = [p.label for p in points]
+    for i, row in enumerate(cfg.validation):
+        if row.point not in labels:
+            raise InputError(f"unknown point {row.point!r} (points: {', '.join(labels)})",
+                             field=f"validation[{i}].point")
+    return Experiment(path, cfg, first.topology, points)
+
+
+def _n_grid(cfg: ExperimentConfig) -> int:
+    assert cfg.sweep is not None
+    n = 1
+    for values in cfg.sweep.grid.values():
+        n *= len(values)
+    return n if cfg.sweep.grid else 0
+
+
+def _resolve(path: Path, cfg: ExperimentConfig, label: str, values: dict[str, Any]) -> Experiment:
     base = path.parent
     if cfg.topology is not None:
         topo_path = _relative(base, cfg.topology)
@@ -159,6 +223,11 @@ def _resolve(path: Path, cfg: ExperimentConfig) -> Experiment:
     for i, row in enumerate(cfg.validation):
         if row.tier is not None and row.tier not in names:
             raise InputError(f"unknown tier {row.tier!r}", field=f"validation[{i}].tier")
+    for i, row in enumerate(cfg.validation):
+        if label and row.point is None:
+            raise InputError(
+                "a sweep experiment's validation rows must name their point", field=f"validation[{i}].point"
+            )
     workloads = _workloads(cfg, topology)
     _check_workloads(workloads, topology, tiers[0].controls, base)
     for i, row in enumerate(cfg.validation):
@@ -166,7 +235,7 @@ def _resolve(path: Path, cfg: ExperimentConfig) -> Experiment:
         if prefix not in workloads and prefix != "attack":
             raise InputError(f"metric names workload {prefix!r}, which the experiment does not run",
                              field=f"validation[{i}].metric")
-    return Experiment(path, cfg, topology, tiers, workloads)
+    return Experiment(path, cfg, topology, [Point(label, values, tiers, workloads)])
 
 
 def _check_workloads(

@@ -13,6 +13,7 @@ from pydantic import Field, ValidationError
 from zsim.config.base import StrictModel
 from zsim.errors import InputError, from_validation_error
 from zsim.platform.network import NetworkSpec
+from zsim.platform.registry import RegistrySpec
 from zsim.yamlio import load_yaml_file
 
 
@@ -21,6 +22,7 @@ class TopologyConfig(StrictModel):
     description: str = ""
     network: NetworkSpec = NetworkSpec()
     # --- sections owned by platform modules (add yours here) ---------------------------------------------
+    registry: RegistrySpec | None = None  # model registry + checkpoint store (zsim/platform/registry.py)
 
 
 def load_topology(path: str | Path) -> TopologyConfig:

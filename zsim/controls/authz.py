@@ -20,7 +20,14 @@ from enum import StrEnum
 import numpy as np
 from pydantic import Field
 
-from zsim.controls.base import Control, ControlParams, RemoteStation, RequestBatch, RequestPathCost, cost_field
+from zsim.controls.base import (
+    Control,
+    ControlParams,
+    RemoteStation,
+    RequestBatch,
+    RequestPathCost,
+    cost_field,
+)
 from zsim.controls.dists import LatencyDist
 from zsim.controls.kernels import cache_misses
 from zsim.controls.registry import register
@@ -52,7 +59,7 @@ class AuthzParams(ControlParams):
     servers: int = Field(1, ge=1, description="remote engine: concurrent workers")
     eval_latency: LatencyDist = cost_field(LatencyDist(median=36e-6, p99=134e-6), source=OPA_EVAL)
     remote_service: LatencyDist = cost_field(
-        LatencyDist(median=0.27e-3, p99=1.2e-3), source=OPA_ENVOY, description="remote handler service time"
+        LatencyDist(median=0.21e-3, p99=1.8e-3), source=OPA_ENVOY, description="remote handler service time"
     )
 
     def active(self) -> bool:

@@ -17,14 +17,15 @@ from zsim.runner.spec import RunResult, RunSpec
 
 def simulate(experiment: Experiment, spec: RunSpec) -> RunResult:
     started = time.perf_counter()
-    tier = next(t for t in experiment.tiers if t.name == spec.tier)
+    point = experiment.point(spec.point)
+    tier = next(t for t in point.tiers if t.name == spec.tier)
     seeds = SeedTree(spec.root_seed).replication(spec.replication)
     ctx = RunContext(
         topology=experiment.topology, controls=tier.controls, seeds=seeds, base_dir=experiment.base_dir
     )
     env = simpy.Environment()
     models = workload_models()
-    for name, config in experiment.workloads.items():
+    for name, config in point.workloads.items():
         ctx.models[name] = models[name](config, ctx)
     for model in ctx.models.values():
         model.start(env)

@@ -81,9 +81,10 @@ class InferenceConfig(StrictModel):
     @model_validator(mode="after")
     def _tokens_need_trace(self) -> InferenceConfig:
         svc = self.service
-        if isinstance(svc, TokenService) and svc.tokens_from == "arrivals":
-            if not isinstance(self.arrivals, TraceArrivals):
-                raise ValueError("service.tokens_from 'arrivals' needs trace arrivals; name a trace file instead")
+        if isinstance(svc, TokenService) and svc.tokens_from == "arrivals" and not isinstance(
+            self.arrivals, TraceArrivals
+        ):
+            raise ValueError("service.tokens_from 'arrivals' needs trace arrivals; name a trace file instead")
         return self
 
 
@@ -192,16 +193,21 @@ class InferenceFleet(WorkloadModel):
             at_replica[idx], svc[idx], route_u[idx], cfg.replicas, cfg.slots, POLICIES[cfg.balancer],
             down, up, owner,
         )
+        # back to arrival order, keeping the requests that were not rejected
+        keep = np.flatnonzero(ok)
+        start = _scatter(idx, start, n)[keep]
+        dep = _scatter(idx, dep, n)[keep]
+        replica = _scatter(idx, replica, n)[keep]
         return FleetOutcome(
-            arrival_s=arrival[idx],
-            at_replica_s=at_replica[idx],
+            arrival_s=arrival[keep],
+            at_replica_s=at_replica[keep],
             start_s=start,
             departure_s=dep,
-            done_s=dep + hop_s * cfg.hops + path.response_delay_s[idx],
-            service_s=svc[idx],
-            prefill_s=None if prefill is None else prefill[idx],
+            done_s=dep + hop_s * cfg.hops + path.response_delay_s[keep],
+            service_s=svc[keep],
+            prefill_s=None if prefill is None else prefill[keep],
             replica=replica,
-            cpu_s=path.cpu_s[idx],
+            cpu_s=path.cpu_s[keep],
             n_offered=n,
             n_failed=int(path.failed.sum()),
             horizon_s=horizon_s,
@@ -215,3 +221,9 @@ class InferenceFleet(WorkloadModel):
         if self.outcome is None:
             raise RuntimeError("the fleet has not run")
         return fleet_metrics(self.outcome, self.config, self.offered_load())
+
+
+def _scatter(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n, dtype=values.dtype)
+    out[idx] = values
+    return out

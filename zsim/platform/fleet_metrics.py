@@ -48,14 +48,10 @@ def warmup_end_s(outcome: FleetOutcome, cfg: InferenceConfig) -> float:
 
 
 def time_average_in_system(arrival_s: np.ndarray, done_s: np.ndarray, lo: float, hi: float) -> float:
-    """Time-average number of requests in the system over [lo, hi), from the arrival and completion events."""
-    times = np.concatenate([arrival_s, done_s, [lo, hi]])
-    steps = np.concatenate([np.ones(arrival_s.size), -np.ones(done_s.size), [0.0, 0.0]])
-    order = np.argsort(times, kind="stable")
-    times, steps = times[order], steps[order]
-    level = np.cumsum(steps)
-    widths = np.diff(np.clip(times, lo, hi))
-    return float((level[:-1] * widths).sum() / (hi - lo))
+    """Time-average number of requests in the system over [lo, hi): the integral of N(t), which is the sum over
+    requests of the part of [arrival, done] inside the window, divided by the window."""
+    inside = np.clip(done_s, lo, hi) - np.clip(arrival_s, lo, hi)
+    return float(inside.sum() / (hi - lo))
 
 
 def _quantiles(prefix: str, values: np.ndarray) -> dict[str, float]:
@@ -103,6 +99,10 @@ def fleet_metrics(outcome: FleetOutcome, cfg: InferenceConfig, offered_load: flo
         out[f"{name}_wait_mean_s"] = float(w[inside].mean()) if inside.any() else 0.0
         out[f"{name}_wait_p99_s"] = float(np.quantile(w[inside], 0.99)) if inside.any() else 0.0
         service, servers = outcome.station_busy[name]
+        if inside.any():  # time at the station: wait plus its own service (what its handler reports)
+            sojourn = w[inside] + service[inside]
+            out[f"{name}_sojourn_p50_s"] = float(np.quantile(sojourn, 0.5))
+            out[f"{name}_sojourn_p99_s"] = float(np.quantile(sojourn, 0.99))
         out[f"{name}_utilisation"] = float(service[inside].sum() / (window * servers))
     for key, value in outcome.counters.items():
         out[f"{key}_per_request"] = value / outcome.n_offered if outcome.n_offered else 0.0

@@ -75,7 +75,7 @@ def fcfs_station(arrival_s: np.ndarray, service_s: np.ndarray, servers: int) -> 
 
 @numba.njit(cache=True)
 def _available(r: int, t: float, down: np.ndarray, up: np.ndarray, owner: np.ndarray) -> bool:
-    for j in range(owner.shape[0]):
+    for j in range(owner.shape[0]):  # noqa: SIM110 (numba compiles loops, not generator expressions)
         if owner[j] == r and down[j] <= t < up[j]:
             return False
     return True

@@ -9,7 +9,8 @@ from zsim.runner.spec import RunSpec
 def expand(experiment: Experiment) -> list[RunSpec]:
     cfg = experiment.config
     return [
-        RunSpec(cfg.name, tier.name, "", rep, cfg.seed)
+        RunSpec(cfg.name, tier.name, point.label, rep, cfg.seed)
+        for point in experiment.points
         for rep in range(cfg.replications)
-        for tier in experiment.tiers
+        for tier in point.tiers
     ]
