@@ -112,3 +112,19 @@ def test_remote_authz_queues_near_capacity(write_yaml) -> None:
     for rate, wait in zip((200.0, 900.0), waits, strict=True):
         rho = rate * 1e-3
         assert wait == pytest.approx(rho / (2 * 1e3 * (1 - rho)), rel=0.15)
+
+
+def test_identity_policy_decides_who_may_call_the_fleet(write_yaml) -> None:
+    """Callers are real SVIDs judged by the default policy: the gateway may call inference, a training job may
+    not (the seed's matrix denies training -> inference explicitly). With authorization off nobody is refused."""
+    client = {"principals": 10, "callers": [{"workload": "gateway/ingress", "share": 0.7},
+                                            {"workload": "training/job", "share": 0.3}]}
+    tiers = ["none", "strict", {"name": "lenient", "extends": "strict", "controls": {"authz": {"default_deny": False}}}]
+    models = _outcomes(write_yaml, tiers, client=client, **NO_QUEUE)
+    principal = SeedTree(3).replication(0).stream("inference.principal").integers(0, 10, 4000)
+    from_training = principal >= 7
+    assert models["none"].outcome.n_failed == 0
+    # explicit denials hold whatever default_deny says
+    for tier in ("strict", "lenient"):
+        assert models[tier].outcome.n_failed == int(from_training.sum())
+        assert models[tier].metrics()["failed_fraction"] == pytest.approx(from_training.mean())

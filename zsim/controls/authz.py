@@ -87,12 +87,49 @@ class Authz(Control):
         if p.cache_ttl_s > 0:
             need &= cache_misses(batch.arrival_s, batch.principal, need, p.cache_ttl_s)
         counters = {"decisions": float(need.sum())}
+        denied = self._denied(batch)
+        counters["denied"] = float(denied.sum()) if denied is not None else 0.0
         if p.engine == AuthzEngine.IN_PROCESS:
             eval_s = np.where(need, p.eval_latency.sample(rng, batch.n), 0.0)
-            return RequestPathCost(client_delay_s=eval_s, cpu_s=eval_s, counters=counters)
+            return RequestPathCost(client_delay_s=eval_s, cpu_s=eval_s, counters=counters, failed=denied)
         service = np.where(need, p.remote_service.sample(rng, batch.n), 0.0)
         station = RemoteStation(name="authz", servers=p.servers, service_s=service, visits=need)
         # the call to the remote engine is one extra round trip on the request path
         return RequestPathCost(
-            client_delay_s=np.where(need, batch.rtt_s, 0.0), cpu_s=service, stations=[station], counters=counters
+            client_delay_s=np.where(need, batch.rtt_s, 0.0), cpu_s=service, stations=[station], counters=counters,
+            failed=denied,
         )
+
+    def _denied(self, batch: RequestBatch) -> np.ndarray | None:
+        """Requests refused by the identity plane's policy. A denied principal's connection is refused, so per
+        connection or per request, every request it sends fails. Without default deny, only explicit
+        denials (and cross-tenant or invalid credentials) refuse; "no rule" lets the call through."""
+        if batch.decisions is None:
+            return None
+        lenient = {"default_deny", "unknown_component", "unknown_target"}
+        allowed = np.array(
+            [ok or (not self.params.default_deny and code in lenient) for ok, code in batch.decisions], dtype=bool
+        )
+        return ~allowed[batch.principal]
+
+    def attack_effects(self, step: StepContext) -> list[Effect]:  # noqa: F821  (types: zsim.controls.base)
+        """Calls are judged by the identity plane's policy (``step.decide()``): per request always, per
+        connection only when a connection opens. Access revoked at the campaign's start ends at once per
+        request (or when a cached decision expires), but an open connection authorized per connection keeps
+        it. ``default_deny: false`` lets through what no rule denies explicitly."""
+        from zsim.attacks.effects import Block, NextRenewal
+
+        p = self.params
+        if p.mode == AuthzMode.OFF or step.identity is None or step.target is None:
+            return []
+        if p.mode == AuthzMode.PER_CONNECTION and not step.new_connection:
+            return []
+        if step.revoked:
+            if p.cache_ttl_s > 0:
+                return [Block(self.name, "revoked: the cached allow lives until its TTL",
+                              deadline=NextRenewal(float(p.cache_ttl_s)))]
+            return [Block(self.name, "revoked: the next request is decided on the current policy")]
+        decision = step.decide()
+        if decision is None or decision.allowed or (not p.default_deny and not decision.explicit):
+            return []
+        return [Block(self.name, f"denied by the access policy: {decision.reason}")]

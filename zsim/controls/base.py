@@ -25,10 +25,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from zsim.attacks.effects import Effect, StepContext
 
 
 class ControlParams(BaseModel):
@@ -79,6 +82,8 @@ class RequestBatch:
     response_bytes: np.ndarray
     rtt_s: float  # network round trip of one hop
     hops: int = 1  # service-to-service hops on the request path
+    # the identity plane's decision for each principal (index = principal id): (allowed, reason code)
+    decisions: list[tuple[bool, str]] | None = None
 
     @property
     def n(self) -> int:
@@ -171,3 +176,14 @@ class Control:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.params!r})"
+
+    # --- hooks added after the first release (zero-cost defaults) ------------------------------------------
+    def line_rate_fraction(self, plane: Plane) -> float:
+        """Fraction of a link's line rate left on ``plane`` while this control is on (e.g. inline crypto
+        offload on the NIC); 1.0 means no effect. Called by the training fabric once per link type."""
+        return 1.0
+
+    def attack_effects(self, step: StepContext) -> list[Effect]:
+        """What this control does to one way of carrying out an attack step: block it, raise its effort, or
+        detect it (:mod:`zsim.attacks.effects`). Called by the attack compiler for active controls only."""
+        return []

@@ -24,6 +24,7 @@ from zsim.errors import InputError
 from zsim.platform import queue_kernels as qk
 from zsim.platform.connections import ClientSpec, new_connections
 from zsim.platform.fleet_metrics import FleetOutcome, fleet_metrics
+from zsim.platform.identity_service import identity_plane
 from zsim.platform.request_path import apply_controls
 from zsim.platform.workload_spec import (
     Arrivals,
@@ -128,6 +129,13 @@ class InferenceFleet(WorkloadModel):
         except ValueError as exc:
             raise InputError(str(exc), field="workloads.inference.service") from None
         self._draws = (arrival, service, prefill, ctx_tok, gen_tok)
+        self._principal = seeds.stream("inference.principal").integers(0, cfg.client.principals, arrival.size)
+        self._decisions: list[tuple[bool, str]] = [(False, "")] * cfg.client.principals
+        first_s = np.full(cfg.client.principals, np.inf)
+        np.minimum.at(first_s, self._principal, arrival)
+        for pid, path in enumerate(cfg.client.principal_workloads()):
+            if np.isfinite(first_s[pid]):
+                env.process(self._admit(env, pid, path, float(first_s[pid])))
         horizon_s = cfg.horizon.duration_s if cfg.horizon.duration_s is not None else float(arrival[-1])
         rho = self.offered_load()
         if rho >= 1.0:
@@ -150,7 +158,7 @@ class InferenceFleet(WorkloadModel):
         seeds = self.ctx.seeds
         arrival, service, prefill, ctx_tok, gen_tok = self._draws
         n = arrival.size
-        principal = seeds.stream("inference.principal").integers(0, cfg.client.principals, n)
+        principal = self._principal
         route_u = seeds.stream("inference.routing").random(n)
         if ctx_tok is not None and isinstance(cfg.service, TokenService):
             req_bytes = ctx_tok * cfg.service.bytes_per_token
@@ -168,6 +176,7 @@ class InferenceFleet(WorkloadModel):
             rtt_s=2 * hop_s,
             hops=cfg.hops,
         )
+        batch.decisions = self._decisions
         path = apply_controls(batch, self.ctx.controls, seeds)
         ok = ~path.failed
         t = arrival + path.client_delay_s
@@ -216,6 +225,20 @@ class InferenceFleet(WorkloadModel):
             counters=path.counters,
             unavailability=self.unavailability,
         )
+
+    def _admit(self, env: simpy.Environment, pid: int, path: str, first_s: float):  # type: ignore[no-untyped-def]
+        """A principal joins at its first request: it is issued an SVID (a real certificate, or a modelled one
+        with the same decisions) and the identity plane decides whether it may call the fleet.
+
+        As a live workload it keeps its SVID rotated, so with a fixed policy its decision holds for all its
+        requests and the plane is asked once, at the simulated time of its first request. Time-varying
+        decisions (expiry, revocation, policy changes) are exercised by the attack campaigns on the same plane.
+        """
+        yield env.timeout(first_s)
+        plane = identity_plane(self.ctx)
+        plane.issue(path, env.now)
+        decision = plane.authorize(plane.workload(path), self.config.client.target, env.now)
+        self._decisions[pid] = (decision.allowed, str(decision.code))
 
     def metrics(self) -> dict[str, float]:
         if self.outcome is None:
