@@ -11,10 +11,14 @@ import sys
 import typer
 
 from zsim import list_cli
+from zsim.artifacts import cli as artifacts_cli
+from zsim.attacks import cli as attacks_cli
 from zsim.audit import cli as audit_cli
+from zsim.calibrate import cli as calibrate_cli
 from zsim.errors import EXIT_BAD_INPUT, InputError
 from zsim.identity import cli as identity_cli
 from zsim.run_cli import register_run_commands
+from zsim.sweep_cli import register_sweep_commands
 
 app = typer.Typer(
     name="zsim",
@@ -25,11 +29,16 @@ app = typer.Typer(
 )
 
 # --- sub-command groups (one line each; keep this block sorted) -------------------------------------------
+attacks_cli.register(app, list_cli.app)  # zsim attack, attack-matrix, attack-validate, list campaigns
+app.add_typer(artifacts_cli.app, name="artifacts")
 app.add_typer(audit_cli.app, name="audit")
+app.command("calibrate")(calibrate_cli.calibrate_command)
 app.add_typer(identity_cli.app, name="identity")
 app.add_typer(list_cli.app, name="list")
+app.command("validate-model")(calibrate_cli.validate_model_command)
 
 register_run_commands(app)
+register_sweep_commands(app)
 
 
 def main() -> None:

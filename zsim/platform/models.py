@@ -1,3 +1,8 @@
 """Imports every built-in workload model so that it registers itself (one line per model)."""
 
-from zsim.platform import fleet  # noqa: F401
+from zsim.platform import (
+    fleet,  # noqa: F401
+    nccl_tests,  # noqa: F401  (the nccl-tests workload, beside training)
+    pipeline,  # noqa: F401
+    training,  # noqa: F401
+)
