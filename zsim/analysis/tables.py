@@ -15,6 +15,8 @@ from zsim.units import format_duration_s
 def format_value(metric: str, value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if metric.endswith(("_per_s", "_rps")):
+        return f"{value:.4g} /s"
     if metric.endswith("_s"):
         return format_duration_s(value)
     if metric.endswith("_Bps"):
