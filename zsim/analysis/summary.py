@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import ndtri, stdtrit
 
 SUMMARY_COLUMNS = [
     "tier", "point", "metric", "n", "mean", "ci_low", "ci_high",
@@ -27,7 +27,7 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     if values.size < 2:
         return mean, math.nan, math.nan
     sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, values.size - 1)) * sd / math.sqrt(values.size)
+    half = float(stdtrit(values.size - 1, 0.5 + confidence / 2)) * sd / math.sqrt(values.size)
     return mean, mean - half, mean + half
 
 
@@ -71,7 +71,7 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     """Wilson score interval for a binomial proportion."""
     if trials == 0:
         return math.nan, math.nan
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = float(ndtri(0.5 + confidence / 2))
     p = successes / trials
     denom = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom

@@ -14,7 +14,7 @@ from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from zsim.artifacts import msig, native
+from zsim.artifacts import native
 from zsim.artifacts.manifest import DEFAULT_SHARD_BYTES
 from zsim.artifacts.result import Problem, Reason, VerificationResult
 from zsim.artifacts.trust import load_certificates, load_private_key, load_trust
@@ -61,6 +61,8 @@ def sign_artifact(
             raise InputError(
                 "model_signing signs with elliptic-curve keys only; use format 'native' for Ed25519", file=key
             )
+        from zsim.artifacts import msig  # model_signing is slow to import: only when used
+
         msig.sign_model_signing(
             folder,
             out,
@@ -105,6 +107,8 @@ def verify_artifact(
         return native.verify_native(
             folder, bundle, trusted, mode=mode, trust_domain=trust_domain, expected_signer=expected_signer
         )
+    from zsim.artifacts import msig
+
     if msig.is_model_signing_bundle(bundle):
         return msig.verify_model_signing(
             folder, bundle, trusted, mode=mode, trust_domain=trust_domain, expected_signer=expected_signer
