@@ -68,12 +68,16 @@ def engine() -> PolicyEngine:
 
 
 def test_default_policy_is_the_seed_matrix() -> None:
+    """The seed's four components verbatim, plus one entry the seed leaves out: the ingress gateway that
+    carries user traffic to inference (without it default deny refuses every user request)."""
     policy = default_policy()
     as_data = {
         c: {"allowed_targets": list(r.allowed_targets), "denied_targets": list(r.denied_targets)}
         for c, r in policy.components.items()
     }
+    gateway = as_data.pop("gateway")
     assert as_data == SEED_POLICIES
+    assert gateway == {"allowed_targets": ["inference"], "denied_targets": []}
 
 
 @pytest.mark.parametrize("component", COMPONENTS)

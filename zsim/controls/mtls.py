@@ -145,3 +145,24 @@ class Mtls(Control):
             setup_rtts=1,
             cpu_s_per_byte=2.0 / p.aes_gcm_Bps,
         )
+
+    def attack_effects(self, step: StepContext) -> list[Effect]:  # noqa: F821  (types: zsim.controls.base)
+        """Plaintext is what mTLS takes away. STRICT: a mesh server refuses plaintext, so no plaintext flow to
+        it exists to be read and a caller outside the mesh (no SVID) cannot reach it. PERMISSIVE: a flow is
+        encrypted only when both ends are in the mesh and every client uses it; plaintext from clients outside
+        the mesh is still accepted, so interception of those flows still works."""
+        from zsim.attacks.effects import ActionKind, Block
+
+        p = self.params
+        src, dst = step.source, step.target
+        if p.mode == MtlsMode.OFF or src is None or dst is None or step.plane not in (Plane.CONTROL, Plane.STORAGE):
+            return []
+        if step.action == ActionKind.INTERCEPT:
+            if p.mode == MtlsMode.STRICT and dst.mesh:
+                return [Block(self.name, "STRICT mTLS: the server accepts no plaintext, so there is none to read")]
+            if p.mode == MtlsMode.PERMISSIVE and src.mesh and dst.mesh and p.plaintext_client_fraction == 0:
+                return [Block(self.name, "PERMISSIVE mTLS: both ends in the mesh, the flow is encrypted")]
+            return []
+        if p.mode == MtlsMode.STRICT and dst.mesh and not src.mesh:
+            return [Block(self.name, "STRICT mTLS: a caller outside the mesh has no SVID to present")]
+        return []

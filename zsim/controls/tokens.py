@@ -93,3 +93,21 @@ class Tokens(Control):
             failed=failed,
             counters={"refreshes": refreshes, "requests_during_refresh": float(refreshing.sum())},
         )
+
+    def attack_effects(self, step: StepContext) -> list[Effect]:  # noqa: F821  (types: zsim.controls.base)
+        """A stolen rotating token works until its own expiry (TTL minus its age when stolen); with
+        ``reevaluate_on_refresh`` access revoked at the campaign's start ends at the next refresh. Off, tokens
+        are long-lived static credentials and bound neither."""
+        from zsim.attacks.effects import ActionKind, Block, NextRenewal, TokenExpiry
+
+        p = self.params
+        if not self.enabled:
+            return []
+        out = []
+        if step.action == ActionKind.USE_CREDENTIAL and step.credential == "projected-token":
+            out.append(Block(self.name, "the stolen token expires",
+                             deadline=TokenExpiry(float(p.ttl_s), self.refresh_period_s, p.jitter_fraction)))
+        if step.revoked and p.reevaluate_on_refresh:
+            out.append(Block(self.name, "the next refresh re-evaluates the policy",
+                             deadline=NextRenewal(self.refresh_period_s, p.jitter_fraction)))
+        return out
