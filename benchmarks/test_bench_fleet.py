@@ -10,7 +10,7 @@ import simpy
 
 from benchmarks.conftest import best_rate
 from zsim.analysis.queueing import mmc_mean_wait_s
-from zsim.config.tiers import build_control_set, catalog, resolve_settings
+from zsim.config.tiers import catalog, resolve_tier
 from zsim.config.topology import TopologyConfig
 from zsim.engine.workload import RunContext
 from zsim.platform.fleet import InferenceConfig, InferenceFleet
@@ -30,7 +30,7 @@ def _strict_fleet(n: int, rep: int) -> InferenceFleet:
         "service": {"kind": "exponential", "mean_s": 1.0}, "horizon": {"requests": n, "warmup_requests": n // 20},
     })
     strict = catalog()["strict"]
-    controls = build_control_set("strict", resolve_settings(strict, catalog(), field="strict"), {}, {}, field="")
+    controls = resolve_tier(strict)
     assert controls["mtls"].enabled and controls["authz"].enabled
     return InferenceFleet(cfg, RunContext(TopologyConfig(name="bench"), controls, SeedTree(5).replication(rep)))
 

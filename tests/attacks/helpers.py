@@ -11,7 +11,7 @@ from tests.conftest import REPO
 from zsim.attacks.loader import campaign_from_data
 from zsim.attacks.platform import PlatformSpec
 from zsim.attacks.schema import CampaignSpec
-from zsim.config.tiers import build_control_set, catalog, resolve_settings
+from zsim.config.tiers import catalog, resolve_tier
 from zsim.controls.registry import ControlSet, build_params
 from zsim.rng import ReplicationSeeds, SeedTree
 
@@ -26,7 +26,7 @@ def controls(**settings: dict[str, Any]) -> ControlSet:
 
 def tier(name: str) -> ControlSet:
     cat = catalog()
-    return build_control_set(name, resolve_settings(cat[name], cat, field=name), {}, {}, field=name)
+    return resolve_tier(cat[name], cat, field=name)
 
 
 def seeds(root: int = 11) -> ReplicationSeeds:

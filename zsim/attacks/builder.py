@@ -23,12 +23,21 @@ class EffectOracle:
 
     def __init__(self, controls: ControlSet) -> None:
         self.controls = list(controls.active())
+        # zoned tiers: the controls that protect a component depend on its sensitivity
+        self.by_sensitivity = {level: list(zone.active()) for level, zone in controls.zones.items()}
         self._cache: dict[StepContext, tuple[Effect, ...]] = {}
+
+    def _controls_for(self, ctx: StepContext) -> list:  # type: ignore[type-arg]
+        """Controls are enforced where the protected resource lives: the target's zone, else the source's."""
+        where = ctx.target or ctx.source
+        if where is None or not self.by_sensitivity:
+            return self.controls
+        return self.by_sensitivity.get(where.sensitivity, self.controls)
 
     def effects(self, ctx: StepContext) -> tuple[Effect, ...]:
         hit = self._cache.get(ctx)
         if hit is None:
-            hit = tuple(e for c in self.controls for e in c.attack_effects(ctx))
+            hit = tuple(e for c in self._controls_for(ctx) for e in c.attack_effects(ctx))
             self._cache[ctx] = hit
         return hit
 

@@ -48,6 +48,7 @@ class _Walker:
         self.c, self.p, self.policy = campaign, platform, policy
         self.graph = CampaignGraph(campaign)
         self.controls = list(controls.active())
+        self.by_sensitivity = {level: list(zone.active()) for level, zone in controls.zones.items()}
         self.comps = platform.components
         self._verdicts: dict[StepContext, tuple[bool, bool]] = {}
 
@@ -55,7 +56,10 @@ class _Walker:
         """(usable, certain) for one way of doing a step."""
         hit = self._verdicts.get(ctx)
         if hit is None:
-            effects = [e for c in self.controls for e in c.attack_effects(ctx)]
+            where = ctx.target or ctx.source
+            controls = self.by_sensitivity.get(where.sensitivity, self.controls) if where is not None \
+                else self.controls
+            effects = [e for c in controls for e in c.attack_effects(ctx)]
             blocks = [e for e in effects if isinstance(e, Block)]
             usable = not any(b.probability >= 1 and b.deadline is None for b in blocks)
             hit = (usable, usable and not blocks)

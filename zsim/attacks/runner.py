@@ -97,7 +97,7 @@ def ablation(platform: PlatformSpec, controls: ControlSet, *, campaigns: Iterabl
 
 def resolve_tier(name: str) -> ControlSet:
     """A tier from the catalog by name, or a tier file (e.g. a posture written by ``zsim audit``)."""
-    from zsim.config.tiers import build_control_set, catalog, load_tier_file, resolve_settings
+    from zsim.config.tiers import catalog, load_tier_file, resolve_tier
 
     known = dict(catalog())
     if name.endswith((".yaml", ".yml")) or Path(name).is_file():
@@ -108,8 +108,7 @@ def resolve_tier(name: str) -> ControlSet:
     else:
         raise InputError(f"unknown tier {name!r} (catalog: {', '.join(sorted(known))}; or give a tier file)",
                          field="tier")
-    settings = resolve_settings(spec, known, field="tier")
-    return build_control_set(spec.name, settings, {}, {}, field="tier")
+    return resolve_tier(spec, known, field="tier")
 
 
 def load_platform(topology: str | Path) -> PlatformSpec:

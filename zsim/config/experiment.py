@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError, model_validator
 from zsim.config.base import StrictModel
 from zsim.config.costs import load_cost_profile
 from zsim.config.sweep import SweepSpec, apply_path, expand_points
-from zsim.config.tiers import TierSpec, build_control_set, catalog, load_tier_file, resolve_settings
+from zsim.config.tiers import TierSpec, catalog, load_tier_file, resolve_tier
 from zsim.config.topology import TopologyConfig, load_topology
 from zsim.controls.registry import ControlSet
 from zsim.engine.workload import RunContext, workload_models
@@ -212,8 +212,7 @@ def _resolve(path: Path, cfg: ExperimentConfig, label: str, values: dict[str, An
             spec = known[entry]
         else:
             spec = entry
-        settings = resolve_settings(spec, known, field=field)
-        controls = build_control_set(spec.name, settings, costs, cfg.overrides, field=field)
+        controls = resolve_tier(spec, known, costs=costs, overrides=cfg.overrides, field=field)
         tiers.append(ResolvedTier(spec.name, spec.description, controls))
     names = [t.name for t in tiers]
     if len(set(names)) != len(names):

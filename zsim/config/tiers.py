@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
@@ -24,11 +24,18 @@ from zsim.yamlio import load_documents, load_yaml_file
 CATALOG_FILE = "zsim/catalog/tiers.yaml"
 
 
+Sensitivity = Literal["low", "medium", "high"]
+
+
 class TierSpec(StrictModel):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")
     description: str = ""
     extends: str | None = None
     controls: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    by_sensitivity: dict[Sensitivity, dict[str, dict[str, Any]]] = Field(
+        default_factory=dict,
+        description="zoning: settings applied on top of `controls` to workloads and components of a sensitivity",
+    )
 
 
 def load_tier_file(path: str | Path) -> TierSpec:
@@ -42,7 +49,7 @@ def load_tier_file(path: str | Path) -> TierSpec:
     except ValidationError as exc:
         raise from_validation_error(exc, file=path) from None
     try:
-        build_control_set(spec.name, spec.controls, {}, {}, field="")
+        resolve_tier(spec, {spec.name: spec})
     except InputError as exc:
         raise exc.with_file(path) from None
     return spec
@@ -72,10 +79,8 @@ def catalog() -> dict[str, TierSpec]:
     return out
 
 
-def resolve_settings(
-    tier: TierSpec, known: Mapping[str, TierSpec], *, field: str
-) -> dict[str, dict[str, Any]]:
-    """Control settings of ``tier`` with its ``extends`` chain applied (base first)."""
+def _chain(tier: TierSpec, known: Mapping[str, TierSpec], *, field: str) -> list[TierSpec]:
+    """``tier`` and its ``extends`` ancestors, base last."""
     chain = [tier]
     seen = {tier.name}
     while chain[-1].extends is not None:
@@ -86,10 +91,42 @@ def resolve_settings(
             raise InputError(f"tier inheritance loops through {parent_name!r}", field=f"{field}.extends")
         seen.add(parent_name)
         chain.append(known[parent_name])
+    return chain
+
+
+def resolve_settings(tier: TierSpec, known: Mapping[str, TierSpec], *, field: str) -> dict[str, dict[str, Any]]:
+    """Control settings of ``tier`` with its ``extends`` chain applied (base first)."""
     settings: dict[str, dict[str, Any]] = {}
-    for spec in reversed(chain):
+    for spec in reversed(_chain(tier, known, field=field)):
         settings = deep_merge(settings, spec.controls)
     return settings
+
+
+def resolve_tier(
+    tier: TierSpec,
+    known: Mapping[str, TierSpec] | None = None,
+    *,
+    costs: Mapping[str, Mapping[str, Any]] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    field: str = "",
+) -> ControlSet:
+    """The :class:`ControlSet` of a tier: its ``extends`` chain, the cost profile and overrides applied, and
+    one zone per sensitivity level the chain configures (``by_sensitivity``)."""
+    known = catalog() if known is None else known
+    costs, overrides = costs or {}, overrides or {}
+    chain = list(reversed(_chain(tier, known, field=field)))
+    settings = resolve_settings(tier, known, field=field)
+    controls = build_control_set(tier.name, settings, costs, overrides, field=field)
+    levels = sorted({level for spec in chain for level in spec.by_sensitivity})
+    for level in levels:
+        zone_settings: dict[str, dict[str, Any]] = {}
+        for spec in chain:  # base first: a zone inherits the tier's settings, then the zone's own
+            zone_settings = deep_merge(zone_settings, spec.controls)
+            zone_settings = deep_merge(zone_settings, spec.by_sensitivity.get(level, {}))  # type: ignore[call-overload]
+        where = ".".join(p for p in (field, "by_sensitivity", level) if p)
+        controls.zones[level] = build_control_set(f"{tier.name}[{level}]", zone_settings, costs, overrides,
+                                                  field=where)
+    return controls
 
 
 def build_control_set(

@@ -56,10 +56,15 @@ class ControlSet:
     def __init__(self, tier: str, params: Mapping[str, ControlParams]) -> None:
         _load_builtin_controls()
         self.tier = tier
+        self.zones: dict[str, ControlSet] = {}  # by sensitivity level, for zoned tiers
         self._controls: dict[str, Control] = {}
         for name, cls in sorted(CONTROLS.items()):
             p = params.get(name) or cls.Params()
             self._controls[name] = cls(p)
+
+    def for_sensitivity(self, level: str | None) -> ControlSet:
+        """The controls that apply to a workload or component of this sensitivity (zoned tiers)."""
+        return self.zones.get(level, self) if level is not None else self
 
     def __iter__(self) -> Iterator[Control]:
         return iter(self._controls.values())
@@ -73,10 +78,13 @@ class ControlSet:
     def params(self, name: str) -> ControlParams:
         return self._controls[name].params
 
-    def describe(self) -> dict[str, dict[str, Any]]:
-        """Every control's non-default parameters, for manifests and reports."""
-        return {
+    def describe(self) -> dict[str, Any]:
+        """Every control's non-default parameters (and each zone's), for manifests and reports."""
+        out: dict[str, Any] = {
             name: c.params.model_dump(mode="json", exclude_defaults=True)
             for name, c in self._controls.items()
             if c.params.model_dump(exclude_defaults=True) or c.enabled
         }
+        if self.zones:
+            out["by_sensitivity"] = {level: zone.describe() for level, zone in sorted(self.zones.items())}
+        return out

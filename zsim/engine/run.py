@@ -5,6 +5,7 @@ No I/O, no printing, no global state: the same RunSpec gives the same metrics, w
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import simpy
@@ -26,7 +27,10 @@ def simulate(experiment: Experiment, spec: RunSpec) -> RunResult:
     env = simpy.Environment()
     models = workload_models()
     for name, config in point.workloads.items():
-        ctx.models[name] = models[name](config, ctx)
+        # zoned tiers: a workload of a given sensitivity runs under that zone's controls
+        level = getattr(config, "sensitivity", None)
+        model_ctx = ctx if level is None else dataclasses.replace(ctx, controls=tier.controls.for_sensitivity(level))
+        ctx.models[name] = models[name](config, model_ctx)
     for model in ctx.models.values():
         model.start(env)
     env.run()

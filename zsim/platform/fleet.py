@@ -67,6 +67,9 @@ class Horizon(StrictModel):
 
 class InferenceConfig(StrictModel):
     replicas: int = Field(ge=1)
+    sensitivity: Literal["low", "medium", "high"] | None = Field(
+        None, description="zoned tiers: the fleet runs under this sensitivity zone's controls"
+    )
     slots: int = Field(1, ge=1, description="requests a replica serves at once (continuous-batching slots)")
     balancer: Literal["random", "round_robin", "least_outstanding", "p2c", "shared_queue"] = "least_outstanding"
     arrivals: Arrivals

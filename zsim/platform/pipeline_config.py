@@ -101,6 +101,9 @@ class PipelineConfig(StrictModel):
         gt=0, description="exported model weights (e.g. 140 GB for 70B parameters in bf16)"
     )
     stages: list[Stage] = Field(default_factory=lambda: list(STAGES), min_length=1)
+    sensitivity: Literal["low", "medium", "high"] | None = Field(
+        None, description="zoned tiers: the pipeline runs under this sensitivity zone's controls"
+    )
     start_at_s: Seconds = Field(
         0.0, ge=0, description="when the pipeline starts (e.g. after a fleet warm-up)"
     )

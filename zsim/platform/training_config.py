@@ -93,6 +93,9 @@ class TrainingConfig(StrictModel):
     """A data-parallel job: every GPU computes a micro-batch, gradients are allreduced in buckets."""
 
     steps: int = Field(ge=1)
+    sensitivity: Literal["low", "medium", "high"] | None = Field(
+        None, description="zoned tiers: the job runs under this sensitivity zone's controls"
+    )
     nodes: int | None = Field(None, ge=1, description="nodes used (default: the whole cluster)")
     gpus_per_node: int | None = Field(None, ge=1, description="GPUs used per node (default: all)")
     model: ModelSpec
