@@ -73,3 +73,14 @@ def test_unknown_sensitivity_is_an_error(write_yaml, capsys, monkeypatch, level:
     data["tiers"] = [{"name": "z", "controls": {}, "by_sensitivity": {level: {"mtls": {"mode": "strict"}}}}]
     res = run_cli(capsys, monkeypatch, "validate", str(write_yaml("z.yaml", data)))
     assert res.code == 2 and "by_sensitivity" in res.err
+
+
+def test_tiers_page_is_generated_from_the_catalog() -> None:
+    import importlib.util
+
+    from tests.conftest import REPO
+
+    spec = importlib.util.spec_from_file_location("render_tiers", REPO / "docs" / "scripts" / "render_tiers.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    assert (REPO / "docs" / "tiers.md").read_text() == module.render(), "run docs/scripts/render_tiers.py"
