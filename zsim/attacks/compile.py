@@ -18,7 +18,16 @@ import numpy as np
 from zsim.attacks.access import default_access_policy
 from zsim.attacks.actions import ACTIONS
 from zsim.attacks.builder import Builder, EffectOracle, StepOut
-from zsim.attacks.effects import AccessPolicy, ActionKind, Block, Deadline, Detect, RaiseEffort, StepContext
+from zsim.attacks.effects import (
+    AccessPolicy,
+    ActionKind,
+    Block,
+    Deadline,
+    Detect,
+    RaiseEffort,
+    StepContext,
+    TokenExpiry,
+)
 from zsim.attacks.graph import CampaignGraph
 from zsim.attacks.platform import PlatformSpec
 from zsim.attacks.schema import CampaignSpec, StepSpec
@@ -116,11 +125,37 @@ def aggregate(oracle: EffectOracle, ctxs: Iterable[StepContext]) -> Dyn:
     for control in set.intersection(*(set(p[1]) for p in per)):
         prob = min(p[1][control][0] for p in per)
         blocks.append((control, prob, all(p[1][control][1] for p in per)))
-    deadlines = set.intersection(*(p[2] for p in per))
+    deadlines = _weakest_deadlines([p[2] for p in per])
     detects = []
     for key in set.intersection(*(set(p[3]) for p in per)):
         detects.append((key[0], min(p[3][key] for p in per), key[1]))
     return Dyn(effort, tuple(sorted(blocks)), tuple(sorted(deadlines, key=repr)), tuple(sorted(detects, key=repr)))
+
+
+def _deadline_strength(deadline: Deadline) -> tuple[str, float]:
+    """Comparable within a kind: the mean time a stolen token or revoked access still works (larger = weaker)."""
+    if isinstance(deadline, TokenExpiry):
+        return "token", deadline.ttl_s - deadline.refresh_period_s / 2
+    return "renewal", deadline.period_s / 2
+
+
+def _weakest_deadlines(per_way: list[set[tuple[str, Deadline]]]) -> set[tuple[str, Deadline]]:
+    """Deadlines that bind whichever way the attacker takes: a control's deadline of one kind survives when
+    every way has one, and the attacker gets the weakest of them (e.g. zoned tiers: 1 h tokens on one target,
+    5 min on another -> 1 h). Within one way, deadlines of the same control and kind all apply: the strongest."""
+    strongest: list[dict[tuple[str, str], Deadline]] = []
+    for way in per_way:
+        best: dict[tuple[str, str], Deadline] = {}
+        for control, deadline in way:
+            kind, strength = _deadline_strength(deadline)
+            old = best.get((control, kind))
+            if old is None or strength < _deadline_strength(old)[1]:
+                best[(control, kind)] = deadline
+        strongest.append(best)
+    return {
+        (key[0], max((way[key] for way in strongest), key=lambda d: _deadline_strength(d)[1]))
+        for key in set.intersection(*(set(way) for way in strongest))
+    }
 
 
 def _effects(effects: tuple[object, ...]) -> tuple[float, dict[str, tuple[float, bool]], set[tuple[str, Deadline]],
