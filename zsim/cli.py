@@ -15,7 +15,7 @@ from zsim.artifacts import cli as artifacts_cli
 from zsim.attacks import cli as attacks_cli
 from zsim.audit import cli as audit_cli
 from zsim.calibrate import cli as calibrate_cli
-from zsim.errors import EXIT_BAD_INPUT, InputError
+from zsim.cli_support import run_typer
 from zsim.identity import cli as identity_cli
 from zsim.run_cli import register_run_commands
 from zsim.sweep_cli import register_sweep_commands
@@ -43,21 +43,4 @@ register_sweep_commands(app)
 
 def main() -> None:
     """Console entry point: bad input is one line on stderr and exit code 2, never a traceback."""
-    try:
-        rc = app(standalone_mode=False)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        print("aborted", file=sys.stderr)
-        sys.exit(130)
-    except Exception as exc:
-        # click usage errors (typer vendors its own click) carry a message and exit code 2
-        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(exit_code, int):
-            show()
-            sys.exit(exit_code)
-        raise
-    sys.exit(rc if isinstance(rc, int) else 0)
+    sys.exit(run_typer(app))

@@ -7,7 +7,6 @@ certificate, bundle or folder). Run as ``python -m zsim.artifacts`` or, once add
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +14,8 @@ import typer
 
 from zsim.artifacts.api import sign_artifact, verify_artifact
 from zsim.artifacts.trust import TrustDomainCA, check_spiffe_id, trust_domain_of
-from zsim.errors import EXIT_BAD_INPUT, InputError
+from zsim.cli_support import run_typer
+from zsim.errors import InputError
 
 app = typer.Typer(
     name="artifacts",
@@ -102,18 +102,4 @@ def verify(
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; bad input is one line on stderr and exit code 2, never a traceback."""
-    try:
-        code = app(args=argv, standalone_mode=False)  # click returns a command's typer.Exit code here
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except typer.Exit as exc:
-        return exc.exit_code
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
-    return code if isinstance(code, int) else 0
+    return run_typer(app, argv)
