@@ -66,6 +66,18 @@ def _quantiles(prefix: str, values: np.ndarray) -> dict[str, float]:
     }
 
 
+# latency quantiles beyond p50/p95/p99, so a run's records carry its latency CDF (plots average them over
+# replications per tier)
+CDF_PERCENTS = (1, 5, 10, 20, 30, 40, 60, 70, 80, 90)
+
+
+def _cdf_points(prefix: str, values: np.ndarray) -> dict[str, float]:
+    if values.size == 0:
+        return {}
+    q = np.quantile(values, [p / 100 for p in CDF_PERCENTS])
+    return {f"{prefix}_p{p:02d}_s": float(v) for p, v in zip(CDF_PERCENTS, q, strict=True)}
+
+
 def fleet_metrics(outcome: FleetOutcome, cfg: InferenceConfig, offered_load: float) -> dict[str, float]:
     lo = warmup_end_s(outcome, cfg)
     hi = outcome.horizon_s
@@ -74,6 +86,7 @@ def fleet_metrics(outcome: FleetOutcome, cfg: InferenceConfig, offered_load: flo
     latency = outcome.latency_s[measured]
     out: dict[str, float] = {}
     out.update(_quantiles("latency", latency))
+    out.update(_cdf_points("latency", latency))
     wait = (outcome.start_s - outcome.at_replica_s)[measured]
     out["queue_wait_mean_s"] = float(wait.mean()) if wait.size else 0.0
     if outcome.prefill_s is not None:

@@ -99,6 +99,29 @@ def check_new_run_dir(run_dir: Path) -> None:
                          file=run_dir)
 
 
+MANIFEST = "manifest.json"  # written last: a folder with a manifest holds a complete result
+
+
+def _write_files(
+    target: Path,
+    records: pd.DataFrame,
+    summary: pd.DataFrame,
+    manifest: dict[str, Any],
+    extra_files: dict[str, bytes] | None,
+) -> list[str]:
+    """Write every file of a run folder into ``target``; their names, the manifest last."""
+    write_parquet(records, target / "runs.parquet")
+    summary.to_csv(target / "summary.csv", index=False, float_format="%.9g")
+    names = ["runs.parquet", "summary.csv"]
+    for name, blob in (extra_files or {}).items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(blob)
+        names.append(name)
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return [*names, MANIFEST]
+
+
 def write_run_folder(
     run_dir: Path,
     records: pd.DataFrame,
@@ -111,17 +134,32 @@ def write_run_folder(
     run_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{run_dir.name}.", dir=run_dir.parent))
     try:
-        write_parquet(records, tmp / "runs.parquet")
-        summary.to_csv(tmp / "summary.csv", index=False, float_format="%.9g")
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        for name, blob in (extra_files or {}).items():
-            target = tmp / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(blob)
+        _write_files(tmp, records, summary, manifest, extra_files)
         os.rename(tmp, run_dir)  # atomic on one filesystem; fails if run_dir appeared meanwhile
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return run_dir
+
+
+def commit_run_files(
+    run_dir: Path,
+    records: pd.DataFrame,
+    summary: pd.DataFrame,
+    manifest: dict[str, Any],
+    extra_files: dict[str, bytes] | None = None,
+) -> Path:
+    """Write the result files into an existing folder (a sweep's): each lands by ``os.replace``, the manifest
+    last, so a reader that finds ``manifest.json`` finds every other file complete. Killed midway, a second call
+    rewrites the same bytes."""
+    tmp = Path(tempfile.mkdtemp(prefix=".commit.", dir=run_dir))
+    try:
+        for name in _write_files(tmp, records, summary, manifest, extra_files):
+            target = run_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / name, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return run_dir
 
 
