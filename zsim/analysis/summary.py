@@ -31,8 +31,13 @@ def t_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, flo
     return mean, mean - half, mean + half
 
 
-def summarise(records: pd.DataFrame, reference_tier: str, tier_order: list[str] | None = None) -> pd.DataFrame:
-    """One row per (tier, point, metric); ``tier_order`` is the experiment's order of tiers."""
+def summarise(
+    records: pd.DataFrame,
+    reference_tier: str,
+    tier_order: list[str] | None = None,
+    point_order: list[str] | None = None,
+) -> pd.DataFrame:
+    """One row per (tier, point, metric), in the experiment's order of sweep points and tiers."""
     rows = []
     wide = records.pivot_table(index=["point", "metric", "replication"], columns="tier", values="value",
                                dropna=False)
@@ -62,8 +67,9 @@ def summarise(records: pd.DataFrame, reference_tier: str, tier_order: list[str] 
                     row["overhead_ci_high_pct"] = 100 * d_hi / ref_mean
             rows.append(row)
     frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    order = {t: i for i, t in enumerate(tiers)}
-    return frame.sort_values(["point", "tier", "metric"], key=lambda s: s.map(order) if s.name == "tier" else s,
+    order = {"tier": {t: i for i, t in enumerate(tiers)},
+             "point": {p: i for i, p in enumerate(point_order or sorted(set(frame["point"])))}}
+    return frame.sort_values(["point", "tier", "metric"], key=lambda s: s.map(order[s.name]) if s.name in order else s,
                              kind="stable").reset_index(drop=True)
 
 

@@ -48,7 +48,8 @@ def build_output(
 ) -> RunOutput:
     """Records sorted independently of execution order, the CRN summary, validation rows and the manifest."""
     records = records_frame(results)
-    summary = summarise(records, experiment.reference_tier, [t.name for t in experiment.tiers])
+    summary = summarise(records, experiment.reference_tier, [t.name for t in experiment.tiers],
+                        [p.label for p in experiment.points])
     validation = compare(summary, experiment.config.validation, experiment.reference_tier)
     warnings = sorted({w for r in results for w in r.warnings})
     manifest: dict[str, Any] = {
