@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import simpy
@@ -39,10 +38,9 @@ from zsim.attacks.loader import get_campaign
 from zsim.attacks.platform import PlatformSpec
 from zsim.attacks.runner import run_campaign
 from zsim.attacks.schema import CampaignSpec
-from zsim.config.topology import TopologyConfig
+from zsim.attacks.workload import CampaignWorkload
 from zsim.controls.registry import ControlSet
-from zsim.engine.workload import WorkloadModel, register_workload
-from zsim.errors import InputError
+from zsim.engine.workload import register_workload
 from zsim.rng import ReplicationSeeds
 
 
@@ -116,31 +114,11 @@ def run_drift(platform: PlatformSpec, controls: ControlSet, seeds: ReplicationSe
 
 
 @register_workload
-class DriftWorkload(WorkloadModel):
+class DriftWorkload(CampaignWorkload):
     name = "drift"
+    purpose = "the drift model"
     Config = DriftConfig
     config: DriftConfig
-
-    def _campaign(self, name: str) -> str | Path:
-        base = self.ctx.base_dir
-        if name.endswith((".yaml", ".yml")) and base is not None and not Path(name).is_absolute():
-            return base / name
-        return name
-
-    def _platform(self) -> PlatformSpec:
-        platform = self.ctx.topology.platform
-        if platform is None:
-            raise InputError("the topology has no 'platform' section for the drift model", field="platform")
-        return platform
-
-    def check(self, topology: TopologyConfig) -> None:
-        if topology.platform is None:
-            raise InputError("the topology has no 'platform' section for the drift model", field="campaigns")
-        for i, name in enumerate(self.config.campaigns):
-            try:
-                get_campaign(self._campaign(name))
-            except InputError as exc:
-                raise exc.prefixed(f"campaigns[{i}]") from None
 
     def start(self, env: simpy.Environment) -> None:
         self._history = DriftHistory(self._platform(), self.config, self.ctx.seeds)

@@ -16,6 +16,7 @@ import simpy
 from pydantic import Field
 
 from zsim.attacks.loader import LIBRARY_IDS, get_campaign
+from zsim.attacks.platform import PlatformSpec
 from zsim.attacks.runner import run_campaign
 from zsim.config.base import StrictModel
 from zsim.config.topology import TopologyConfig
@@ -30,11 +31,12 @@ class AttackConfig(StrictModel):
     engine: Literal["fast", "simpy"] = "fast"
 
 
-@register_workload
-class AttackWorkload(WorkloadModel):
-    name = "attack"
-    Config = AttackConfig
-    config: AttackConfig
+class CampaignWorkload(WorkloadModel):
+    """What workloads that run campaigns on the topology's ``platform`` share: resolving campaign names and
+    checking that the platform and every campaign exist. Subclasses set ``purpose`` for the error messages and
+    have a ``campaigns`` list in their config."""
+
+    purpose = "attack campaigns"
 
     def _campaign(self, name: str) -> str | Path:
         base = self.ctx.base_dir
@@ -42,19 +44,30 @@ class AttackWorkload(WorkloadModel):
             return base / name
         return name
 
+    def _platform(self) -> PlatformSpec:
+        platform = self.ctx.topology.platform
+        if platform is None:
+            raise InputError(f"the topology has no 'platform' section for {self.purpose}", field="platform")
+        return platform
+
     def check(self, topology: TopologyConfig) -> None:
         if topology.platform is None:
-            raise InputError("the topology has no 'platform' section for attack campaigns", field="campaigns")
-        for i, name in enumerate(self.config.campaigns):
+            raise InputError(f"the topology has no 'platform' section for {self.purpose}", field="campaigns")
+        for i, name in enumerate(self.config.campaigns):  # type: ignore[attr-defined]
             try:
                 get_campaign(self._campaign(name))
             except InputError as exc:
                 raise exc.prefixed(f"campaigns[{i}]") from None
 
+
+@register_workload
+class AttackWorkload(CampaignWorkload):
+    name = "attack"
+    Config = AttackConfig
+    config: AttackConfig
+
     def start(self, env: simpy.Environment) -> None:
-        platform = self.ctx.topology.platform
-        if platform is None:
-            raise InputError("the topology has no 'platform' section for attack campaigns", field="platform")
+        platform = self._platform()
         self._metrics: dict[str, float] = {}
         for name in self.config.campaigns:
             result = run_campaign(get_campaign(self._campaign(name)), platform, self.ctx.controls, self.ctx.seeds,
