@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from zsim.analysis import plots
 from zsim.analysis.pareto import attack_metrics, cost_metrics, pareto_table
 from zsim.analysis.report_tables import Table, manifest_table, pareto_rows, summary_tables, validation_rows
+from zsim.attacks.drift_plot import drift_figure
 from zsim.runner.runfolder import RunFolder, load_run_folder
 
 CSS = """
@@ -74,6 +75,7 @@ def build_plots(summary: pd.DataFrame) -> list[Plot]:
         ("survival", "Time to compromise", plots.survival_plot(summary)),
         ("latency-cdf", "Inference latency CDF per tier", plots.latency_cdf_plot(summary)),
         ("step-time", "Training step time per tier", plots.step_time_plot(summary)),
+        ("drift", "Posture drift: attack success and open holes over time", drift_figure(summary)),
     ]
     for metric in sweep_metrics(summary):
         candidates.append((f"sweep-{_slug(metric)}", f"{metric} across the sweep", plots.sweep_plot(summary, metric)))
