@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 import simpy
 
+from zsim.config.tiers import deep_merge
 from zsim.config.topology import TopologyConfig
 from zsim.controls.registry import ControlSet, build_params
 from zsim.engine.workload import RunContext
@@ -16,15 +16,7 @@ from zsim.platform.training import TrainingJob
 from zsim.platform.training_config import TrainingConfig
 from zsim.rng import SeedTree
 
-
-def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(dict(base))
-    for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
+merge = deep_merge
 
 
 def cluster(nodes: int, gpus: int, **over: Any) -> ClusterSpec:

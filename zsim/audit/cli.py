@@ -7,9 +7,7 @@ is [FAIL]); 2 for bad input (missing path, bad option, kubectl failing), with on
 from __future__ import annotations
 
 import io
-import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from zsim.audit.render import print_table, to_json
 from zsim.audit.sarif import to_sarif
 from zsim.audit.signing import key_paths
 from zsim.errors import EXIT_BAD_INPUT, InputError
+from zsim.fsutil import write_text_atomic
 
 app = typer.Typer(
     name="audit",
@@ -76,14 +75,7 @@ def _write(text: str, output: Path | None) -> None:
     parent = output.parent if str(output.parent) else Path(".")
     if not parent.is_dir():
         raise InputError("folder for the report does not exist", file=output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(output, text)
 
 
 def emit(report: AuditReport, fmt: OutputFormat, output: Path | None) -> None:

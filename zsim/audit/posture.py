@@ -22,8 +22,6 @@ which findings produced each line. The file is written atomically.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ import yaml
 
 from zsim.audit.model import AuditReport
 from zsim.errors import InputError
+from zsim.fsutil import write_text_atomic
 
 CONTROL_FINDINGS: dict[str, tuple[str, ...]] = {
     "network_policy": ("ZT-NET-001",),
@@ -126,12 +125,4 @@ def write_posture(report: AuditReport, path: str | Path, *, name: str | None = N
     if not parent.is_dir():
         raise InputError("folder for the posture file does not exist", file=target)
     text = posture_yaml(report, name=name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(target, text)
