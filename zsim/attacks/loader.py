@@ -35,14 +35,19 @@ LIBRARY_IDS = (
 )
 
 
-def campaign_from_data(data: Any, *, source: str | Path = "<campaign>") -> CampaignSpec:
+def parse_campaign(data: Any, *, source: str | Path = "<campaign>") -> CampaignSpec:
+    """Schema validation only (the graph checks are :func:`check_campaign`'s)."""
     if not isinstance(data, dict):
         raise InputError(f"a campaign is a mapping with id, entry, goal and steps, got {type(data).__name__}",
                          file=source)
     try:
-        campaign = CampaignSpec.model_validate(data)
+        return CampaignSpec.model_validate(data)
     except ValidationError as exc:
         raise from_validation_error(exc, file=source) from None
+
+
+def campaign_from_data(data: Any, *, source: str | Path = "<campaign>") -> CampaignSpec:
+    campaign = parse_campaign(data, source=source)
     raise_errors(check_campaign(campaign), file=str(source))
     return campaign
 

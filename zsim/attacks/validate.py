@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from zsim.attacks.graph import Problem, check_campaign
+from zsim.attacks.loader import parse_campaign
 from zsim.attacks.platform import PlatformSpec
 from zsim.attacks.reachability import analyse
 from zsim.attacks.schema import CampaignSpec
 from zsim.controls.registry import ControlSet
-from zsim.errors import InputError, from_validation_error
 from zsim.yamlio import load_yaml_file
 
 MAX_ENTRIES = 64  # the static analysis walks component pairs; a sample of entries is enough for a verdict
@@ -48,12 +46,5 @@ def validate_file(path: str | Path, topology: str | Path | None = None) -> list[
     """Problems of a campaign file (schema errors raise :class:`~zsim.errors.InputError`)."""
     from zsim.attacks.runner import load_platform
 
-    data = load_yaml_file(path)
-    if not isinstance(data, dict):
-        raise InputError(f"a campaign is a mapping with id, entry, goal and steps, got {type(data).__name__}",
-                         file=path)
-    try:
-        campaign = CampaignSpec.model_validate(data)
-    except ValidationError as exc:
-        raise from_validation_error(exc, file=path) from None
+    campaign = parse_campaign(load_yaml_file(path), source=path)
     return validate(campaign, load_platform(topology) if topology is not None else None)
